@@ -1,0 +1,1 @@
+"""The operator API under `/admin/*` (admin token only, never an API key)."""

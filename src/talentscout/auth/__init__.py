@@ -1,0 +1,1 @@
+"""API keys, scopes, the request principal and the admin token."""

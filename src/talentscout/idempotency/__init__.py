@@ -1,0 +1,1 @@
+"""Idempotency-Key handling for POST and PATCH (API.md §4)."""

@@ -1,0 +1,1 @@
+"""Business-agnostic helpers: clocks, ids, tokens, pagination, JSON time format."""

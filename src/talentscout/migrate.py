@@ -1,0 +1,63 @@
+"""Programmatic Alembic: upgrade/downgrade/current/autogenerate check without an alembic.ini."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from talentscout.db import normalize_url
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", normalize_url(url))
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def _head() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def head_revision() -> str | None:
+    return _head()
+
+
+def _in_thread(fn_name: str, url: str, revision: str) -> None:
+    # env.py calls asyncio.run(); run it in a worker thread so callers may be async.
+    cfg = alembic_config(url)
+    getattr(command, fn_name)(cfg, revision)
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    _in_thread("upgrade", url, revision)
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    _in_thread("downgrade", url, revision)
+
+
+async def upgrade_async(url: str, revision: str = "head") -> None:
+    await asyncio.to_thread(upgrade, url, revision)
+
+
+def _revision_of(sync_conn: Connection) -> str | None:
+    return MigrationContext.configure(sync_conn).get_current_revision()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The database's Alembic revision, read through an existing engine."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(_revision_of)

@@ -1,0 +1,1 @@
+"""Companies (tenants) and the one scoping helper every tenant query goes through."""
