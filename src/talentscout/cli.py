@@ -45,8 +45,8 @@ def run_db(fn: Callable[[Any], Awaitable[T]], *, write: bool = True) -> T:
 
 
 @app.command()
-def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Upgrade the database schema (Alembic) to REVISION (default: head)."""
+def migrate(revision: Annotated[str, typer.Argument()] = "heads") -> None:
+    """Upgrade the database schema (Alembic) to REVISION (default: every head)."""
     from talentscout.migrate import upgrade
 
     upgrade(get_settings().database_url, revision)

@@ -27,12 +27,9 @@ def alembic_config(url: str) -> Config:
 
 
 @lru_cache(maxsize=1)
-def _head() -> str | None:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-
-
-def head_revision() -> str | None:
-    return _head()
+def head_revisions() -> frozenset[str]:
+    """Every head: feature branches may each add a migration off the foundation."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
 def _in_thread(fn_name: str, url: str, revision: str) -> None:
@@ -41,7 +38,7 @@ def _in_thread(fn_name: str, url: str, revision: str) -> None:
     getattr(command, fn_name)(cfg, revision)
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     _in_thread("upgrade", url, revision)
 
 
@@ -49,15 +46,15 @@ def downgrade(url: str, revision: str = "base") -> None:
     _in_thread("downgrade", url, revision)
 
 
-async def upgrade_async(url: str, revision: str = "head") -> None:
+async def upgrade_async(url: str, revision: str = "heads") -> None:
     await asyncio.to_thread(upgrade, url, revision)
 
 
-def _revision_of(sync_conn: Connection) -> str | None:
-    return MigrationContext.configure(sync_conn).get_current_revision()
+def _revision_of(sync_conn: Connection) -> frozenset[str]:
+    return frozenset(MigrationContext.configure(sync_conn).get_current_heads())
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    """The database's Alembic revision, read through an existing engine."""
+async def current_revisions(engine: AsyncEngine) -> frozenset[str]:
+    """The database's Alembic heads, read through an existing engine."""
     async with engine.connect() as conn:
         return await conn.run_sync(_revision_of)

@@ -15,7 +15,7 @@ from talentscout.auth.models import ApiKey
 from talentscout.db import Database
 from talentscout.deps import get_db
 from talentscout.errors import envelope, ok
-from talentscout.migrate import current_revision, head_revision
+from talentscout.migrate import current_revisions, head_revisions
 from talentscout.tenancy.models import Company
 from talentscout.tenancy.service import company_out
 from talentscout.web_docs import ERRORS
@@ -77,9 +77,9 @@ async def readyz(request: Request, db: Annotated[Database, Depends(get_db)]) -> 
             async with db.read() as session:
                 await session.execute(text("SELECT 1"))
             checks["database"] = "ok"
-            current = await current_revision(db.engine)
-            head = head_revision()
-            checks["migrations"] = "ok" if current == head else f"at {current}, head is {head}"
+            current = await current_revisions(db.engine)
+            heads = head_revisions()
+            checks["migrations"] = "ok" if current == heads else f"at {sorted(current)}, heads are {sorted(heads)}"
     except Exception as exc:  # any failure means not ready; say which
         checks["database"] = f"error: {type(exc).__name__}"
     for name, check in getattr(request.app.state, "readiness_checks", {}).items():
