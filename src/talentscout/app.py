@@ -50,7 +50,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.readiness_checks: dict[str, Callable[[], Awaitable[Any]]] = {}
+    readiness: dict[str, Callable[[], Awaitable[Any]]] = {}
+    app.state.readiness_checks = readiness
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
     app.include_router(company_alias_router())

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -34,6 +34,8 @@ from talentscout.errors import (
     invalid_api_key,
     validation_error,
 )
+from talentscout.idempotency.service import HEADER as IDEMPOTENCY_HEADER
+from talentscout.idempotency.service import run_idempotent
 from talentscout.kit.clock import utcnow
 from talentscout.kit.tokens import constant_time_equal
 from talentscout.tenancy.models import Company
@@ -219,7 +221,7 @@ def tenant_id(principal: Principal) -> uuid.UUID:
 class SecuredRoute(APIRoute):
     """APIRoute that runs the guard before FastAPI parses the request body."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         original = super().get_route_handler()
         spec = (self.openapi_extra or {}).get(EXTRA_KEY)
         if spec is None:
@@ -228,8 +230,11 @@ class SecuredRoute(APIRoute):
         async def handler(request: Request) -> Response:
             if spec.get("admin"):
                 check_admin(request)
-            else:
-                await authenticate(request, spec)
+                return await original(request)
+            principal = await authenticate(request, spec)
+            if request.method in ("POST", "PATCH") and IDEMPOTENCY_HEADER in request.headers:
+                scope_id = principal.company_id or principal.key_company_id
+                return await run_idempotent(request, scope_id, original)
             return await original(request)
 
         return handler
