@@ -11,7 +11,6 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from talentscout.db import normalize_url

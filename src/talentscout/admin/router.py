@@ -11,9 +11,9 @@ from pydantic import Field
 
 from talentscout.auth import service as keys
 from talentscout.auth.guard import SecuredRoute, admin_only
+from talentscout.config import Settings
 from talentscout.db import Database
 from talentscout.deps import get_db, get_settings_dep
-from talentscout.config import Settings
 from talentscout.errors import ok, resource_not_found
 from talentscout.kit.schema import WireModel
 from talentscout.tenancy import service as companies
