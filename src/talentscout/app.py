@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from talentscout import __version__
+from talentscout import __version__, demo
 from talentscout.api import ADMIN_ROUTERS, PUBLIC_ROUTERS, company_alias_router
 from talentscout.auth.ratelimit import RateLimiter
 from talentscout.config import Settings, get_settings
@@ -18,7 +18,7 @@ from talentscout.web import EdgeMiddleware, install_error_handlers
 
 LifespanHook = Callable[[FastAPI], Awaitable[Callable[[], Awaitable[None]] | None]]
 # Features (jobs worker, demo bootstrap …) register start hooks that may return a stop callback.
-STARTUP_HOOKS: list[LifespanHook] = []
+STARTUP_HOOKS: list[LifespanHook] = [demo.bootstrap]
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:

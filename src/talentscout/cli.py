@@ -58,7 +58,6 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="API only; run `talentscout worker` separately.")] = False,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
 ) -> None:
     """Run the API (with an in-process worker and scheduler unless --no-worker)."""
     import uvicorn
@@ -69,7 +68,8 @@ def serve(
     settings = get_settings()
     upgrade(settings.database_url)
     application = create_app(settings, run_worker=not no_worker)
-    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False, workers=workers)
+    application.state.public_base_url = f"http://{host}:{port}"
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
 
 
 # ---------------------------------------------------------------- admin company

@@ -11,12 +11,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from talentscout.auth.guard import Principal, SecuredRoute, require_principal, secured
-from talentscout.auth.models import ApiKey
 from talentscout.db import Database
 from talentscout.deps import get_db
 from talentscout.errors import envelope, ok
 from talentscout.migrate import current_revisions, head_revisions
-from talentscout.tenancy.models import Company
 from talentscout.tenancy.service import company_out
 from talentscout.web_docs import ERRORS
 
@@ -30,20 +28,20 @@ async def me(
     db: Annotated[Database, Depends(get_db)],
 ) -> dict[str, Any]:
     """Who am I: key, scopes, company, rate limits and remaining, billing, livemode."""
-    async with db.read() as session:
-        key = await session.get(ApiKey, principal.key_id)
-        company = await session.get(Company, principal.company_id or principal.key_company_id)
-        assert key is not None and company is not None
-        balance_hook = getattr(request.app.state, "balance_provider", None)
-        credits = await balance_hook(session, company.id) if balance_hook else None
+    company = principal.company
+    credits = None
+    balance_hook = getattr(request.app.state, "balance_provider", None)
+    if balance_hook is not None:
+        async with db.read() as session:
+            credits = await balance_hook(session, company.id)
     rate = principal.rate
     return ok(
         {
             "key": {
-                "id": str(key.id),
-                "name": key.name,
-                "kind": key.kind,
-                "prefix": key.prefix,
+                "id": str(principal.key_id),
+                "name": principal.key_name,
+                "kind": principal.kind,
+                "prefix": principal.key_prefix,
                 "scopes": sorted(principal.scopes),
             },
             "company": company_out(company),

@@ -34,8 +34,8 @@ class AdminKeyCreate(WireModel):
     mode: Literal["live", "test"] = "live"
     expires_at: datetime | None = None
     allowed_ips: list[str] = Field(default_factory=list, max_length=100)
-    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=100_000)
-    rate_limit_per_hour: int | None = Field(default=None, ge=1, le=10_000_000)
+    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=10_000_000)
+    rate_limit_per_hour: int | None = Field(default=None, ge=1, le=1_000_000_000)
 
 
 @router.post("/companies", status_code=201, responses=ERRORS, openapi_extra=admin_only())

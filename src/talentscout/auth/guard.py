@@ -76,6 +76,8 @@ class Principal:
     scopes: frozenset[str]
     livemode: bool
     company_id: uuid.UUID | None  # the acting tenant (None: ats key without companyId)
+    company: Company  # detached snapshot of the acting company (the key's own when company_id is None)
+    key_prefix: str
     rate: RateState | None
 
     @property
@@ -114,10 +116,16 @@ async def authenticate(request: Request, spec: dict[str, Any]) -> Principal:
         raise invalid_api_key()
     digest = hash_key(settings.secret_key.get_secret_value(), token)
     async with state.db.read() as session:
-        key = (await session.execute(select(ApiKey).where(ApiKey.key_hash == digest))).scalar_one_or_none()
-        if key is None:
+        # One round trip for the key and its company: every authenticated request pays for it.
+        row = (
+            await session.execute(
+                select(ApiKey, Company).join(Company, Company.id == ApiKey.company_id).where(ApiKey.key_hash == digest)
+            )
+        ).one_or_none()
+        if row is None:
             await _anonymous_hit(request)
             raise invalid_api_key()
+        key, own = row
         now = utcnow()
         if key.status != "active":
             raise invalid_api_key(f"API key is {key.status}.")
@@ -128,7 +136,7 @@ async def authenticate(request: Request, spec: dict[str, Any]) -> Principal:
         scope = spec.get("scope")
         if scope is not None and scope not in (key.scopes or []):
             raise insufficient_scope(scope)
-        company_id, acting = await _resolve_tenant(session, request, key, spec.get("tenant", "required"))
+        company_id, acting = await _resolve_tenant(session, request, key, own, spec.get("tenant", "required"))
         structlog.contextvars.bind_contextvars(company_id=str(company_id) if company_id else None)
         per_minute, per_hour = _limits_for(settings, key, acting)
     rate = await state.rate_limiter.hit(
@@ -150,6 +158,8 @@ async def authenticate(request: Request, spec: dict[str, Any]) -> Principal:
         scopes=frozenset(key.scopes or []),
         livemode=key.mode == "live",
         company_id=company_id,
+        company=acting,
+        key_prefix=key.prefix,
         rate=rate,
     )
     request.state.principal = principal
@@ -157,10 +167,9 @@ async def authenticate(request: Request, spec: dict[str, Any]) -> Principal:
 
 
 async def _resolve_tenant(
-    session: Any, request: Request, key: ApiKey, mode: str
-) -> tuple[uuid.UUID | None, Company | None]:
+    session: Any, request: Request, key: ApiKey, own: Company, mode: str
+) -> tuple[uuid.UUID | None, Company]:
     raw = request.query_params.get("companyId")
-    own = await session.get(Company, key.company_id)
     if mode == "none":
         return key.company_id, own
     if key.kind != "ats":
@@ -180,14 +189,13 @@ async def _resolve_tenant(
     return target_id, target
 
 
-def _limits_for(settings: Any, key: ApiKey, company: Company | None) -> tuple[int, int]:
+def _limits_for(settings: Any, key: ApiKey, company: Company) -> tuple[int, int]:
     per_minute: int = settings.rate_limit_per_minute
     per_hour: int = settings.rate_limit_per_hour
-    if company is not None:
-        if company.plan in PLANS:
-            per_minute, per_hour = PLANS[company.plan]
-        per_minute = company.rate_limit_per_minute or per_minute
-        per_hour = company.rate_limit_per_hour or per_hour
+    if company.plan in PLANS:
+        per_minute, per_hour = PLANS[company.plan]
+    per_minute = company.rate_limit_per_minute or per_minute
+    per_hour = company.rate_limit_per_hour or per_hour
     return key.rate_limit_per_minute or per_minute, key.rate_limit_per_hour or per_hour
 
 

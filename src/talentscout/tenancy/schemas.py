@@ -65,16 +65,16 @@ class AdminCompanyCreate(CompanyCreate):
     name: str = Field(min_length=2, max_length=200)
     billing_mode: Literal["prepaid", "postpaid"] = "prepaid"
     plan: Literal["trial", "starter", "business", "scale", "enterprise"] | None = None
-    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=100_000)
-    rate_limit_per_hour: int | None = Field(default=None, ge=1, le=10_000_000)
+    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=10_000_000)
+    rate_limit_per_hour: int | None = Field(default=None, ge=1, le=1_000_000_000)
 
 
 class AdminCompanyUpdate(CompanyUpdate):
     name: str | None = Field(default=None, min_length=2, max_length=200)
     billing_mode: Literal["prepaid", "postpaid"] | None = None
     plan: Literal["trial", "starter", "business", "scale", "enterprise"] | None = None
-    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=100_000)
-    rate_limit_per_hour: int | None = Field(default=None, ge=1, le=10_000_000)
+    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=10_000_000)
+    rate_limit_per_hour: int | None = Field(default=None, ge=1, le=1_000_000_000)
 
 
 class CompanyOut(OutModel):
