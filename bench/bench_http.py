@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadgen import Result, run, summary  # noqa: E402
+from loadgen import Result, run, summary
 
 ADMIN = "bench-admin-token-0123456789abcdef012345"
 BARE_APP = """

@@ -93,11 +93,11 @@ def test_admin_api_requires_admin_token(api: Api) -> None:
 
 
 def test_admin_api_off_without_token(sqlite_url: str) -> None:
+    import httpx
+
     from talentscout.app import create_app
     from tests.conftest import make_settings
     from tests.harness import running
-
-    import httpx
 
     with running(create_app(make_settings(sqlite_url, admin_token=None))) as base:
         r = httpx.get(base + "/admin/companies", headers={"Authorization": "Bearer anything"})

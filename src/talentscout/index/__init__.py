@@ -1,0 +1,1 @@
+"""Candidate profiles: import formats, the profile table and the embedded tantivy index."""
