@@ -84,10 +84,13 @@ _AMP_ALONE = re.compile(r"(?<![a-z0-9])&|&(?![a-z0-9])")
 _SPACES = re.compile(r"\s+")
 
 
+_HAS_ALNUM = re.compile(r"[a-z0-9]")
+_NEEDS_FIX = re.compile(r"[./]")
+
+
 def _fix_token(tok: str) -> str:
-    if "/" in tok:
-        if tok not in KEEP_SLASH_TERMS:
-            return " ".join(_fix_token(part) for part in tok.split("/") if part)
+    if "/" in tok and tok not in KEEP_SLASH_TERMS:
+        return " ".join(_fix_token(part) for part in tok.split("/") if part)
     # '&' inside a token ("r&d", "at&t") stays; dangling ones were handled.
     # Dots: keep a leading ".net"-style dot, inner dots, drop trailing dots.
     tok = tok.rstrip(".")
@@ -95,9 +98,12 @@ def _fix_token(tok: str) -> str:
         stripped = tok.lstrip(".")
         tok = "." + stripped if stripped[:1].isalpha() else stripped
     # "c++" style suffixes are fine; a token that is only punctuation is not.
-    if not any(ch.isalnum() for ch in tok):
+    if not _HAS_ALNUM.search(tok):
         return ""
     return tok
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9 ]*")
 
 
 @lru_cache(maxsize=65536)
@@ -105,23 +111,26 @@ def normalize(text: str) -> str:
     """Normalise *text* into the lexicon key space (see module docstring)."""
     if not text:
         return ""
-    s = unicodedata.normalize("NFKC", text)
+    if _PLAIN.fullmatch(text):
+        # Fast path: plain words need only lowercasing and space folding.
+        return " ".join(text.lower().split())
+    s = text
     if not s.isascii():
-        s = anyascii(s)
-    s = s.lower()
-    s = s.replace("\u2019", "'")
-    # Apostrophes join ("women's" -> "womens"); a lone quote is noise.
-    s = s.replace("'", "")
-    s = _ALLOWED.sub(" ", s)
-    s = s.replace("-", " ").replace("\t", " ")
-    s = _STRAY_PLUS.sub(" ", s)
-    s = _AMP_ALONE.sub(" and ", s)
+        s = anyascii(unicodedata.normalize("NFKC", s))
+    s = s.lower().replace("'", "")
+    s = _ALLOWED.sub(" ", s).replace("-", " ")
+    if "+" in s or "#" in s:
+        s = _STRAY_PLUS.sub(" ", s)
+    if "&" in s:
+        s = _AMP_ALONE.sub(" and ", s)
     out = []
     for tok in s.split():
-        fixed = _fix_token(tok)
-        if fixed:
-            out.append(fixed)
-    return _SPACES.sub(" ", " ".join(out)).strip()
+        if _NEEDS_FIX.search(tok) or not _HAS_ALNUM.search(tok):
+            tok = _fix_token(tok)
+            if not tok:
+                continue
+        out.append(tok)
+    return " ".join(out)
 
 
 def tokens(text: str) -> list[str]:
