@@ -26,12 +26,23 @@ JOB_LAG = Histogram(
 JOBS_FINISHED = Counter("talentscout_jobs_finished_total", "Jobs finished, by task and outcome.", ["task", "outcome"])
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
+# A phone number: 9+ digits with the usual separators, but not ISO dates/times (digits
+# joined by '-'/':' only), which the log timestamps are made of.
+_PHONE = re.compile(r"(?<![\w:-])\+?\(?\d{1,4}\)?(?:[\s.-]?\(?\d{2,4}\)?){2,5}(?![\w:])")
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = sum(ch.isdigit() for ch in text)
+    # Dates such as 2026-11-28 or 2026-11-28 12:00 are not phone numbers.
+    if digits < 9 or re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}(:\d{2}){0,2})?", text.strip()):
+        return text
+    return "[phone]"
 
 
 def _mask_value(value: Any) -> Any:
     if isinstance(value, str):
-        return _PHONE.sub("[phone]", _EMAIL.sub(r"\1***@\2", value))
+        return _PHONE.sub(_mask_phone, _EMAIL.sub(r"\1***@\2", value))
     return value
 
 
