@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from talentscout.admin.router import router as admin_router
+from talentscout.billing import router as billing_routes
 from talentscout.service_routes import router as service_router
 from talentscout.tenancy.router import router as companies_router
 
 # Tenant-facing routers: served at the root and under /v1 (alias only, hidden from the schema).
-PUBLIC_ROUTERS: list[APIRouter] = [service_router, companies_router]
-ADMIN_ROUTERS: list[APIRouter] = [admin_router]
+PUBLIC_ROUTERS: list[APIRouter] = [service_router, companies_router, billing_routes.router]
+ADMIN_ROUTERS: list[APIRouter] = [admin_router, billing_routes.admin_router]
 
 
 def company_alias_router() -> APIRouter:

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from talentscout.billing import cli as billing_cli
 from talentscout.config import get_settings
 
 app = typer.Typer(no_args_is_help=True, help="talentscout: candidate sourcing & enrichment service.")
@@ -23,6 +24,7 @@ company_app = typer.Typer(no_args_is_help=True, help="Companies.")
 key_app = typer.Typer(no_args_is_help=True, help="API keys.")
 admin_app.add_typer(company_app, name="company")
 admin_app.add_typer(key_app, name="key")
+admin_app.add_typer(billing_cli.app)  # admin credits …, admin billing …
 app.add_typer(admin_app, name="admin")
 console = Console(stderr=True)
 out = Console()
@@ -70,6 +72,30 @@ def serve(
     application = create_app(settings, run_worker=not no_worker)
     application.state.public_base_url = f"http://{host}:{port}"
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="jobs run at once (default TALENTSCOUT_WORKER_CONCURRENCY)")] = None,
+    with_scheduler: Annotated[bool, typer.Option("--with-scheduler", help="also fire periodic tasks")] = False,
+    metrics_port: Annotated[int | None, typer.Option(help="serve Prometheus metrics on this port")] = None,
+) -> None:
+    """Run background jobs (embedded or procrastinate backend, by TALENTSCOUT_JOB_BACKEND / database)."""
+    from talentscout.jobs.worker import run_worker_process
+
+    raise typer.Exit(
+        run_worker_process(
+            get_settings(), concurrency=concurrency, with_scheduler=with_scheduler, metrics_port=metrics_port
+        )
+    )
+
+
+@app.command()
+def scheduler() -> None:
+    """Fire periodic tasks and the reconciler (safe to run more than one)."""
+    from talentscout.jobs.scheduler import run_scheduler_process
+
+    raise typer.Exit(run_scheduler_process(get_settings()))
 
 
 # ---------------------------------------------------------------- admin company

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: int = 24 * 3600
     idempotency_in_flight_seconds: int = 120
 
+    # Sourcing
+    max_concurrent_runs: int = 10  # per company; more → 429 (RELIABILITY.md item 23)
+
     # Jobs
     worker_enabled: bool = True
     job_lease_seconds: float = 30.0
@@ -60,9 +63,87 @@ class Settings(BaseSettings):
     worker_heartbeat_stale_seconds: float = 60.0
     scheduler_tick_seconds: float = 1.0
     reconcile_interval_seconds: float = 30.0
+    # `embedded` (job table in the app database) or `procrastinate` (PostgreSQL only);
+    # unset picks embedded on SQLite and procrastinate on PostgreSQL.
+    job_backend: Literal["embedded", "procrastinate"] | None = None
+    job_retry_max_seconds: float = 3600.0
+    job_metrics_interval_seconds: float = 5.0
+    # How long a stopping worker waits for in-flight jobs before releasing them.
+    worker_shutdown_grace_seconds: float = 20.0
+    # Extra modules whose import registers tasks (feature `tasks` modules are found automatically).
+    job_import_paths: list[str] = Field(default_factory=list)
 
     # Webhooks (used by the webhooks feature; declared here so production can refuse them)
     webhooks_allow_private: bool = False
+    # Delivery (API.md §8). The base retry schedule (5 s, 30 s, 2 min, 10 min, 30 min, 1 h)
+    # is multiplied by `webhooks_retry_scale`, so tests run it in milliseconds.
+    webhooks_retry_scale: float = 1.0
+    webhooks_retry_jitter: float = 0.2
+    webhooks_retry_after_cap_seconds: float = 3600.0
+    webhooks_breaker_threshold: int = 10
+    webhooks_poll_seconds: float = 1.0
+    webhooks_claim_batch: int = 64
+    webhooks_max_in_flight: int = 64
+    webhooks_max_in_flight_per_config: int = 4
+    # Lease = the config's timeoutMs plus this margin; an expired lease is re-delivered.
+    webhooks_lease_margin_seconds: float = 30.0
+    webhooks_response_cap_bytes: int = 64 * 1024
+    webhooks_secret_overlap_seconds: float = 24 * 3600.0
+    webhooks_shutdown_grace_seconds: float = 10.0
+
+    # Enrichment (ENRICHMENT.md). Stage budgets are fractions of the per-profile deadline so
+    # tests scale one number: gather by 25 % (2.5 s), verify by 85 % (8.5 s), assemble by 90 %.
+    enrichment_profile_timeout_seconds: float = 10.0
+    enrichment_gather_fraction: float = 0.25
+    enrichment_verify_fraction: float = 0.85
+    enrichment_assemble_fraction: float = 0.9
+    enrichment_portfolio_max_pages: int = 2
+    enrichment_portfolio_max_bytes: int = 512 * 1024
+    enrichment_portfolio_timeout_seconds: float = 2.0
+    enrichment_robots_max_bytes: int = 64 * 1024
+    enrichment_user_agent: str = "talentscout-enrichment/0.1 (portfolio fetch; respects robots.txt)"
+    # Portfolio fetches to loopback/private hosts (dev/test only, like webhooks_allow_private).
+    enrichment_fetch_allow_private: bool = False
+    # GitHub's terms forbid using harvested emails for unsolicited recruiting mail.
+    enrichment_use_github_emails: bool = False
+    # Extra public suffixes for the offline suffix list (tests add "test" for the `.test` zone).
+    enrichment_extra_suffixes: list[str] = Field(default_factory=list)
+    # DNS: empty nameservers = the system's resolv.conf.
+    enrichment_dns_nameservers: list[str] = Field(default_factory=list)
+    enrichment_dns_port: int = 53
+    enrichment_dns_timeout_seconds: float = 2.0
+    enrichment_mx_cache_max_seconds: float = 3600.0
+    # SMTP verification; TALENTSCOUT_SMTP_VERIFY=false turns probing off (the rest still works).
+    smtp_verify: bool = True
+    enrichment_smtp_port: int = 25
+    enrichment_smtp_helo_fqdn: str = "verifier.talentscout.invalid"
+    enrichment_smtp_mail_from: str = "verify@talentscout.invalid"
+    enrichment_smtp_connect_timeout_seconds: float = 3.0
+    enrichment_smtp_command_timeout_seconds: float = 3.0
+    enrichment_smtp_verify_top: int = 3
+    enrichment_smtp_max_rcpt_per_session: int = 4
+    enrichment_smtp_max_rejections_per_session: int = 2
+    enrichment_smtp_max_sessions_per_domain: int = 3  # per batch
+    enrichment_smtp_starttls: bool = True
+    enrichment_smtp_tls_verify: bool = False  # opportunistic TLS between MTAs does not validate (RFC 7435)
+    enrichment_smtp_ca_file: Path | None = None
+    enrichment_smtp_domain_interval_seconds: float = 1.0
+    enrichment_smtp_cooldown_base_seconds: float = 300.0
+    enrichment_smtp_cooldown_max_seconds: float = 6 * 3600.0
+    enrichment_smtp_breaker_threshold: int = 8
+    enrichment_smtp_breaker_window_seconds: float = 300.0
+    enrichment_smtp_breaker_open_seconds: float = 600.0
+    enrichment_catch_all_ttl_seconds: float = 7 * 86400.0
+    enrichment_verdict_ttl_seconds: float = 30 * 86400.0
+    enrichment_unknown_verdict_ttl_seconds: float = 3600.0
+    enrichment_greylist_recheck_seconds: float = 300.0
+    enrichment_unverifiable_mx_suffixes: list[str] = Field(
+        default_factory=lambda: ["yahoodns.net", "pphosted.com", "mimecast.com", "icloud.com", "me.com"]
+    )
+    # Pattern model: Dirichlet concentration over the global prior; evidence half-life.
+    enrichment_pattern_alpha: float = 2.0
+    enrichment_pattern_half_life_days: float = 730.0
+    enrichment_learn_interval_seconds: float = 6 * 3600.0
 
     @model_validator(mode="after")
     def _load_secret_file_and_guard(self) -> Settings:

@@ -110,7 +110,7 @@ def _free_port() -> int:
 
 
 def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a cold interpreter under CI load
     while time.monotonic() < deadline:
         assert proc.poll() is None, "server exited"
         try:
