@@ -16,12 +16,14 @@ from talentscout.db import Database
 from talentscout.jobs.worker import jobs_lifespan
 from talentscout.observability import configure_logging
 from talentscout.web import EdgeMiddleware, install_error_handlers
+from talentscout.webhooks.lifecycle import webhooks_startup
 
 LifespanHook = Callable[[FastAPI], Awaitable[Callable[[], Awaitable[None]] | None]]
 # Features (jobs worker, demo bootstrap …) register start hooks that may return a stop callback.
 STARTUP_HOOKS: list[LifespanHook] = [demo.bootstrap]
 # Job queue on app.state, "worker" readiness check, in-process worker + scheduler when run_worker.
 STARTUP_HOOKS.append(jobs_lifespan)
+STARTUP_HOOKS.append(webhooks_startup)
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:

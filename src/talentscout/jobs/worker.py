@@ -24,7 +24,7 @@ import pkgutil
 import signal
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
@@ -240,6 +240,12 @@ class Worker:
             log.warning("jobs.worker_unregister_failed", error=error_text(exc))
 
 
+Sidecar = Callable[[Database, Settings, asyncio.Event], Coroutine[Any, Any, None]]
+# Long-running loops a worker process runs beside its jobs until it stops (e.g. the webhook
+# dispatcher). Features register them from their `tasks` module, so jobs/ imports no feature.
+SIDECARS: list[Sidecar] = []
+
+
 def run_worker_process(
     settings: Settings,
     *,
@@ -259,6 +265,12 @@ def run_worker_process(
 
     async def main() -> None:
         worker = Worker(settings, concurrency=concurrency, with_scheduler=with_scheduler)
+        sidecar_db = Database(settings.database_url)
+        sidecar_stop = asyncio.Event()
+        sidecars: list[asyncio.Task[None]] = [
+            asyncio.create_task(fn(sidecar_db, settings, sidecar_stop), name=f"sidecar-{fn.__name__}")
+            for fn in SIDECARS
+        ]
         loop = asyncio.get_running_loop()
         signals_seen = 0
 
@@ -270,7 +282,12 @@ def run_worker_process(
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, on_signal)
-        await worker.run()
+        try:
+            await worker.run()
+        finally:
+            sidecar_stop.set()
+            await asyncio.gather(*sidecars, return_exceptions=True)
+            await sidecar_db.dispose()
 
     asyncio.run(main())
     return 0
