@@ -13,6 +13,7 @@ from talentscout.api import ADMIN_ROUTERS, PUBLIC_ROUTERS, company_alias_router
 from talentscout.auth.ratelimit import RateLimiter
 from talentscout.config import Settings, get_settings
 from talentscout.db import Database
+from talentscout.index.lifecycle import index_lifespan
 from talentscout.jobs.worker import jobs_lifespan
 from talentscout.observability import configure_logging
 from talentscout.web import EdgeMiddleware, install_error_handlers
@@ -20,7 +21,9 @@ from talentscout.webhooks.lifecycle import webhooks_startup
 
 LifespanHook = Callable[[FastAPI], Awaitable[Callable[[], Awaitable[None]] | None]]
 # Features (jobs worker, demo bootstrap …) register start hooks that may return a stop callback.
-STARTUP_HOOKS: list[LifespanHook] = [demo.bootstrap]
+# Order matters: the demo tenant (and its demo pool, via demo.DEMO_HOOKS) first, then the
+# local index is opened/caught up, then workers start.
+STARTUP_HOOKS: list[LifespanHook] = [demo.bootstrap, index_lifespan]
 # Job queue on app.state, "worker" readiness check, in-process worker + scheduler when run_worker.
 STARTUP_HOOKS.append(jobs_lifespan)
 STARTUP_HOOKS.append(webhooks_startup)

@@ -17,6 +17,12 @@ from rich.table import Table
 
 from talentscout.billing import cli as billing_cli
 from talentscout.config import get_settings
+from talentscout.engine import cli as engine_cli
+from talentscout.enrichment import cli as enrichment_cli
+from talentscout.index.cli import index_app
+from talentscout.lexicons.cli import data_app
+from talentscout.render import cli as render_cli
+from talentscout.sourcing.cli import source_app
 
 app = typer.Typer(no_args_is_help=True, help="talentscout: candidate sourcing & enrichment service.")
 admin_app = typer.Typer(no_args_is_help=True, help="Operator commands (companies, keys, credits).")
@@ -25,7 +31,13 @@ key_app = typer.Typer(no_args_is_help=True, help="API keys.")
 admin_app.add_typer(company_app, name="company")
 admin_app.add_typer(key_app, name="key")
 admin_app.add_typer(billing_cli.app)  # admin credits …, admin billing …
+admin_app.add_typer(enrichment_cli.app)  # admin suppress …, admin enrichment learn
 app.add_typer(admin_app, name="admin")
+app.add_typer(data_app, name="data")  # talentscout data build|verify
+app.add_typer(source_app, name="source")  # talentscout source …, source refine ID
+app.add_typer(index_app, name="index")  # talentscout index import|demo|rebuild
+app.command("render")(render_cli.render)  # talentscout render --profile-id … > card.html
+engine_cli.register(app)  # talentscout icp …, talentscout search …
 console = Console(stderr=True)
 out = Console()
 T = TypeVar("T")

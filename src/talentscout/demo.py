@@ -1,5 +1,5 @@
 """First-run bootstrap (development mode only): on an empty database create a demo company
-with a prepaid balance, a live and a test API key, and print them once with a ready-to-paste
+with a prepaid balance of DEMO_CREDITS, a live and a test API key, and print them once with a ready-to-paste
 `curl`, so a newcomer goes from clone to a ranked shortlist in minutes.
 
 Features extend it through `DEMO_HOOKS` (billing tops up credits, the index builds the demo
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentscout.auth.keys import SCOPES
 from talentscout.auth.service import create_key
+from talentscout.billing.ledger import top_up
 from talentscout.tenancy.models import Company
 from talentscout.tenancy.service import create_company
 
@@ -42,6 +43,7 @@ async def bootstrap(app: FastAPI) -> Callable[[], Awaitable[None]] | None:
         _, test = await create_key(
             session, pepper, company_id=company.id, name="demo test", scopes=list(SCOPES), mode="test"
         )
+        await top_up(session, company.id, DEMO_CREDITS, reason="demo tenant", idempotency_key="demo-bootstrap")
         for hook in DEMO_HOOKS:
             await hook(app, session, company.id)
     _announce(app, str(company.id), live, test)

@@ -5,6 +5,13 @@ columns that queries filter on pulled out. `id` is `prof_` + 22 random base62 ch
 assigned at first import and kept on re-import, so ids are stable and not guessable
 across tenants. A profile is global (`company_id` NULL) or private to one company;
 `(scope_key, external_id)` makes imports idempotent per visibility scope.
+
+`content_hash` (of the normalised document) lets a re-import skip unchanged rows.
+`seq` is a change counter: every insert or update takes a higher value, and the
+search index records the highest `seq` it holds, so after a crash between a
+database commit and an index commit the index catches up from `seq >` its mark
+(`index/sync.py`). The document's own `profile_id`, `external_id` and
+`company_id` always equal the row's columns.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Float, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from talentscout.db import Base, JSONType, UTCDateTime
@@ -35,5 +42,7 @@ class Profile(Base):
     years_experience: Mapped[float] = mapped_column(Float, default=0.0)
     doc: Mapped[dict[str, Any]] = mapped_column(JSONType)
     source: Mapped[str] = mapped_column(String(40), default="local")
+    content_hash: Mapped[str] = mapped_column(String(32), default="")
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)

@@ -1,0 +1,1 @@
+"""Provider ports and implementations: email (DNS, SMTP), llm (OpenAI-compatible)."""

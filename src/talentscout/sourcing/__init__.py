@@ -1,0 +1,1 @@
+"""Sourcing runs: creation, refinement passes, preview, results, and the run pipeline task."""
