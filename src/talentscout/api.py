@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from talentscout.admin.router import router as admin_router
 from talentscout.billing import router as billing_routes
 from talentscout.enrichment import router as enrichment_routes
+from talentscout.providers.search import remote_server
 from talentscout.render.router import router as render_router
 from talentscout.service_routes import router as service_router
 from talentscout.sourcing.router import router as sourcing_router
@@ -15,7 +16,13 @@ from talentscout.webhooks.router import router as webhooks_router
 
 # Tenant-facing routers: served at the root and under /v1 (alias only, hidden from the schema).
 PUBLIC_ROUTERS: list[APIRouter] = [service_router, companies_router, sourcing_router, billing_routes.router, webhooks_router, render_router, enrichment_routes.router]
-ADMIN_ROUTERS: list[APIRouter] = [admin_router, billing_routes.admin_router, enrichment_routes.admin_router]
+# Root-only routers (no /v1 alias): the operator API and the federation search endpoint.
+ADMIN_ROUTERS: list[APIRouter] = [
+    admin_router,
+    billing_routes.admin_router,
+    enrichment_routes.admin_router,
+    remote_server.router,
+]
 
 
 def company_alias_router() -> APIRouter:

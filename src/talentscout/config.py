@@ -145,6 +145,45 @@ class Settings(BaseSettings):
     enrichment_pattern_half_life_days: float = 730.0
     enrichment_learn_interval_seconds: float = 6 * 3600.0
 
+    # Candidate-index providers (ENGINE.md §4; providers/search). Ordered, comma-separated
+    # names out of local, remote, pdl, github: the first provider that answers wins.
+    search_providers: str = "local"
+    # Per-company order: {"<company uuid>": "remote,local"} (JSON in the environment).
+    search_company_providers: dict[str, str] = Field(default_factory=dict)
+    # An empty answer moves on to the next provider (the last empty answer still counts).
+    search_failover_on_empty: bool = False
+    # Every external call: TOTAL deadline per attempt, attempts (first + retries), jittered backoff.
+    search_attempt_timeout_seconds: float = 15.0
+    search_attempts: int = 3
+    search_backoff_initial_seconds: float = 0.5
+    search_backoff_max_seconds: float = 4.0
+    search_backoff_jitter_seconds: float = 0.5
+    search_response_cap_bytes: int = 2 * 1024 * 1024
+    # Concurrent calls per provider (a bulkhead: a dead provider ties up at most this many).
+    search_max_concurrency: int = 8
+    # Circuit breaker per provider (kit/breaker.py).
+    search_breaker_failure_rate: float = 0.5
+    search_breaker_window_seconds: float = 60.0
+    search_breaker_min_calls: int = 10
+    search_breaker_open_seconds: float = 30.0
+    search_breaker_half_open_calls: int = 2
+    # remote: another talentscout's POST /index/search (providers/search/remote_server.py).
+    search_remote_url: str | None = None
+    search_remote_token: SecretStr | None = None
+    search_remote_max_results: int = 200
+    # This instance's POST /index/search: bearer tokens it accepts (none = endpoint off, 404).
+    search_server_tokens: list[SecretStr] = Field(default_factory=list)
+    search_server_max_results: int = 200
+    # pdl: a People Data Labs-style Elasticsearch-DSL person search (X-Api-Key).
+    search_pdl_url: str = "https://api.peopledatalabs.com/v5/person/search"
+    search_pdl_api_key: SecretStr | None = None
+    search_pdl_max_results: int = 100
+    # github: REST user search plus one /users/{login} fetch per hit (token header).
+    search_github_url: str = "https://api.github.com"
+    search_github_token: SecretStr | None = None
+    search_github_max_users: int = 20
+    search_github_fetch_concurrency: int = 4
+
     @model_validator(mode="after")
     def _load_secret_file_and_guard(self) -> Settings:
         if self.secret_key_file is not None:
@@ -158,6 +197,8 @@ class Settings(BaseSettings):
                 problems.append("TALENTSCOUT_ADMIN_TOKEN is shorter than 32 characters")
             if self.webhooks_allow_private:
                 problems.append("TALENTSCOUT_WEBHOOKS_ALLOW_PRIVATE must be false in production")
+            if self.enrichment_fetch_allow_private:
+                problems.append("TALENTSCOUT_ENRICHMENT_FETCH_ALLOW_PRIVATE must be false in production")
             if problems:
                 raise ValueError("unsafe production settings: " + "; ".join(problems))
         return self

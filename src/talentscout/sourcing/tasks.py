@@ -23,13 +23,13 @@ import structlog
 from sqlalchemy import select, update
 
 from talentscout.billing import ledger
-from talentscout.engine.profile import YearMonth
-from talentscout.engine.query import compile_query
+from talentscout.engine.profile import ProfileDoc, YearMonth
 from talentscout.engine.run import EngineRequest, derive, run_engine
 from talentscout.index.store import get_profiles
 from talentscout.jobs.registry import JobContext, PermanentJobError, task
 from talentscout.kit.clock import iso_ms, utcnow
 from talentscout.providers.llm.refine import refine_icp_from_env
+from talentscout.providers.search.chain import AllProvidersFailed, SearchOutcome, build_chain
 from talentscout.sourcing.models import (
     COMPLETED,
     FAILED,
@@ -38,7 +38,7 @@ from talentscout.sourcing.models import (
     SourcingPass,
     SourcingRun,
 )
-from talentscout.sourcing.resources import engine_resources, open_index
+from talentscout.sourcing.resources import engine_resources
 from talentscout.tenancy.scoping import scoped
 from talentscout.webhooks.outbox import emit
 
@@ -94,12 +94,40 @@ async def _progress(ctx: JobContext, run_id: str, message: str, sourced: int | N
         )
 
 
-def _search(data_dir: Any, icp: Any, company_id: str | None, exclude: list[str]) -> list[tuple[str, float]]:
+class ProvidersExhausted(IndexUnavailable, PermanentJobError):
+    """Every provider failed after its own retries and failover: the run ends now.
+
+    Permanent on purpose: re-running the job would repeat every provider's retries
+    (multiplying calls to providers that are already down) only to fail the same way.
+    """
+
+
+async def _search(
+    ctx: JobContext, run: SourcingRun, icp: Any, visibility: str | None, exclude: list[str]
+) -> SearchOutcome:
+    # The provider chain (providers/search): configured order, per-company override, `local`
+    # only for test-mode runs; the first provider that answers wins and names the `source`.
+    chain = build_chain(ctx.settings, livemode=run.livemode, company_id=str(run.company_id))
     try:
-        index = open_index(data_dir)
-        return index.search(compile_query(icp, company_id=company_id, exclude_ids=exclude), RETRIEVE_N)
-    except Exception as exc:  # the local index is the last provider: nothing to fail over to
-        raise IndexUnavailable(str(exc)) from exc
+        return await chain.search(icp, company_id=visibility, exclude_ids=exclude, limit=RETRIEVE_N)
+    except AllProvidersFailed as exc:
+        raise ProvidersExhausted(str(exc)) from exc
+
+
+async def _documents(
+    ctx: JobContext, outcome: SearchOutcome, visibility: str | None, limit: int | None = None
+) -> list[ProfileDoc]:
+    """The hits' documents in hit order: local ones from the profile table, external ones as answered
+    (external profiles are never stored)."""
+    hits = outcome.hits if limit is None else outcome.hits[:limit]
+    local = await get_profiles(ctx.db, [h.profile_id for h in hits if h.doc is None], visibility)
+    by_id = {d.profile_id: d for d in local}
+    docs: list[ProfileDoc] = []
+    for h in hits:
+        doc = h.doc if h.doc is not None else by_id.get(h.profile_id)
+        if doc is not None:
+            docs.append(doc)
+    return docs
 
 
 @task("sourcing.run_pass", max_attempts=3)
@@ -129,9 +157,10 @@ async def run_pass(ctx: JobContext, run_id: str, pass_no: int) -> None:
             # deterministic ICP on any failure; test keys make no outbound calls.
             icp = await asyncio.to_thread(refine_icp_from_env, request.icp_input(), icp)
         visibility = str(run.company_id) if run.livemode else None
-        hits = await asyncio.to_thread(_search, ctx.settings.data_dir, icp, visibility, sorted(scored))
+        outcome = await _search(ctx, run, icp, visibility, sorted(scored))
+        hits = outcome.hits
         await _progress(ctx, run_id, f"Found {len(hits)} candidates; scoring them.", sourced=len(hits))
-        docs = await get_profiles(ctx.db, [pid for pid, _ in hits], visibility)
+        docs = await _documents(ctx, outcome, visibility)
         request = EngineRequest(
             request.title,
             request.job_description,
@@ -146,17 +175,19 @@ async def run_pass(ctx: JobContext, run_id: str, pass_no: int) -> None:
             run_engine,
             request,
             docs,
-            dict(hits),
+            outcome.scores,
             res.lexicon,
             None,
             frozenset(scored),
             current.limit,
             embedder=res.embedder,
             view_cache=res.view_cache,
+            source=outcome.source,
         )
         log.info(
             "sourcing.pass_ranked",
             pass_no=pass_no,
+            source=outcome.source,
             found=len(hits),
             scored=result.scored,
             ms=round((time.perf_counter() - started) * 1000, 1),
@@ -307,8 +338,9 @@ async def run_preview(ctx: JobContext, run_id: str, pass_no: int = 1) -> None:
         )
         icp = await asyncio.to_thread(derive, request, res.lexicon)
         visibility = str(run.company_id) if run.livemode else None
-        hits = await asyncio.to_thread(_search, ctx.settings.data_dir, icp, visibility, [])
-        docs = await get_profiles(ctx.db, [pid for pid, _ in hits[: run.limit]], visibility)
+        outcome = await _search(ctx, run, icp, visibility, [])
+        hits = outcome.hits
+        docs = await _documents(ctx, outcome, visibility, limit=run.limit)
         rows = [preview_candidate(d) for d in docs]
         await _finish_preview(ctx, run_id, icp.to_json(), rows, len(hits))
     except Exception as exc:
