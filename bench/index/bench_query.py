@@ -193,10 +193,12 @@ def main() -> None:
     fts_path = args.pool / "fts5.db"
     t = time.perf_counter()
     n = existing_fts(fts_path)
+    how = "reused"
     if not n:
         fts_path.unlink(missing_ok=True)
         n = asyncio.run(build_fts(args.pool, fts_path))
-    print(f"fts5 table: {n:,} rows ({time.perf_counter() - t:,.0f} s to build, {fts_path.stat().st_size / 1e6:,.0f} MB)")
+        how = f"built in {time.perf_counter() - t:,.0f} s"
+    print(f"fts5 table: {n:,} rows ({how}, {fts_path.stat().st_size / 1e6:,.0f} MB)")
     con = sqlite3.connect(fts_path)
     fs: list[float] = []
     hits_fts: list[int] = []

@@ -474,7 +474,7 @@ def prepare_rows(
         except Exception as exc:  # a normaliser bug must not kill the import; report the row
             out.append(Failed(line, f"could not normalise: {exc!r}", model["id"]))
             continue
-        fields = index_fields(doc)
+        fields = index_fields(doc, with_identity=False)
         for key in _IDENTITY_FIELDS:
             del fields[key]
         out.append(
@@ -645,7 +645,7 @@ class Importer:
                 else:
                     async with self.db.read() as session:
                         seq = await store.max_seq(session)
-                state = _RunState(seq=seq, committed_seq=seq)
+                state = _RunState(seq=seq)
                 for name, tasks in sources:
                     seen: dict[str, int] = {}
                     pending: list[Prepared] = []
@@ -764,7 +764,6 @@ class Importer:
         state.since_commit += len(inserts) + len(updates)
         if state.since_commit >= self.commit_every:
             writer.commit(state.seq)
-            state.committed_seq = state.seq
             state.since_commit = 0
 
 
@@ -778,7 +777,6 @@ class _Task:
 @dataclass(slots=True)
 class _RunState:
     seq: int
-    committed_seq: int
     since_commit: int = 0
 
 

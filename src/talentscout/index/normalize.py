@@ -120,13 +120,11 @@ def _network_of(name: str | None, url: str | None) -> str:
 
 
 def _username_from_url(network: str, url: str | None) -> str | None:
+    # Plain string slicing: urlsplit costs more than the rest of link handling.
     if not url or network not in ("github", "linkedin", "gitlab", "twitter"):
         return None
-    try:
-        path = urlsplit(url if "//" in url else "//" + url).path
-    except ValueError:
-        return None
-    parts = [p for p in path.split("/") if p]
+    rest = url.split("//", 1)[-1]
+    parts = [p for p in rest.split("?", 1)[0].split("#", 1)[0].split("/")[1:] if p]
     if network == "linkedin":
         return parts[1] if len(parts) >= 2 and parts[0] in ("in", "pub") else None
     return parts[0] if parts else None

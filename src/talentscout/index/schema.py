@@ -1,4 +1,4 @@
-"""The import format (ENGINE.md §1): JSON Resume plus `id`, as strict pydantic models.
+"""The import format (ENGINE.md §1): JSON Resume plus `id`, as strict pydantic schemas.
 
 This module owns what a valid input profile is. Every field has a size cap and
 every list a length cap, so one hostile row (a 10 MB summary, 10,000 skills) is
@@ -6,8 +6,10 @@ rejected with a readable reason instead of bloating the database or the index.
 Types are checked without coercion for strings (a number where a name belongs is
 an error, not "123"), unknown keys are ignored (JSON Resume has many sections we
 do not use: awards, volunteer, references …), and dates must parse and be in
-order. `validate_profile_json(line)` parses and validates in one pass
-(pydantic-core), which is what keeps the importer fast.
+order (an end up to `DATE_SLIP_MONTHS` before its start is tolerated as a typing
+slip). Numeric `id`s are accepted as strings. `validate_profile_json(line)`
+parses and validates in one pass (pydantic-core) and returns plain dicts
+(`ImportProfile` TypedDicts), which is what keeps the importer fast.
 """
 
 from __future__ import annotations

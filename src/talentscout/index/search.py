@@ -147,8 +147,11 @@ def _epoch(iso: str | None) -> int:
         return 0
 
 
-def index_fields(doc: ProfileDoc) -> dict[str, Any]:
-    """The index document for a profile, as plain (picklable) data for `tantivy.Document.from_dict`."""
+def index_fields(doc: ProfileDoc, *, with_identity: bool = True) -> dict[str, Any]:
+    """The index document for a profile, as plain (picklable) data for `tantivy.Document.from_dict`.
+
+    `with_identity=False` skips decoding the id (the importer fills the identity fields later).
+    """
     positions = doc.positions
     current = doc.current
     past = [p for p in positions if p is not current]
@@ -172,7 +175,7 @@ def index_fields(doc: ProfileDoc) -> dict[str, Any]:
     for p in positions:
         for sid in p.skill_ids:
             exp_skills[sid] = None
-    pid = split_profile_id(doc.profile_id) or (0, 0)
+    pid = split_profile_id(doc.profile_id) or (0, 0) if with_identity else (0, 0)
     fields: dict[str, Any] = {
         "profile_id": doc.profile_id,
         "scope": scope_key(doc.company_id),

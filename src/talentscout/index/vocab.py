@@ -214,10 +214,9 @@ class PhraseMatcher:
             for k in range(1, len(words)):
                 prefixes.add(" ".join(words[:k]))
         self._prefixes = frozenset(prefixes)
-        # Words that can start a match: usable single-word forms and first words of longer ones.
-        self._starts = frozenset(
-            [f for f in forms if " " not in f and self._single_ok(f)] + [p for p in prefixes if " " not in p]
-        )
+        # Single-word forms that count in prose, and the words that can start a match.
+        self._singles = {f: sid for f, sid in forms.items() if " " not in f and self._single_ok(f)}
+        self._starts = frozenset(self._singles) | frozenset(p for p in prefixes if " " not in p)
 
     def _single_ok(self, word: str) -> bool:
         return not ((len(word) < 4 and word.isalpha()) or word in self._stop)
@@ -228,22 +227,26 @@ class PhraseMatcher:
             # punctuation off each word; only candidate start words enter Python code.
             raw = text.lower().replace("-", " ").split()
             words = [w.strip(_STRIP) for w in raw]
-            breaks = [bool(w) and w[-1] in _BREAKS for w in raw]
         else:
             words = prose_words(text)
-            breaks = [False] * len(words)
+            raw = words
+        starts = self._starts
+        hits = [i for i, w in enumerate(words) if w in starts]
+        if not hits:
+            return ()
         found: dict[str, None] = {}
-        forms, prefixes, starts = self._forms, self._prefixes, self._starts
+        forms, prefixes, singles = self._forms, self._prefixes, self._singles
         n = len(words)
         skip = 0
-        for i in [i for i, w in enumerate(words) if w in starts]:
+        for i in hits:
             if i < skip:
                 continue
             phrase = words[i]
-            best = forms.get(phrase) if self._single_ok(phrase) else None
+            best = singles.get(phrase)
             best_end = i + 1
             j = i + 1
-            while phrase in prefixes and j < n and not breaks[j - 1]:
+            # Extend while the phrase can still grow into a form and no clause ends here.
+            while phrase in prefixes and j < n and raw[j - 1][-1] not in _BREAKS and raw[j - 1] != _BREAK:
                 phrase = phrase + " " + words[j]
                 j += 1
                 sid = forms.get(phrase)
