@@ -35,12 +35,12 @@ from sqlalchemy import select
 
 from talentscout.billing import HoldClosed, HoldExhausted, capture, hold, ledger, release
 from talentscout.billing.invoices import set_profile
-from talentscout.billing.ledger import tenant_scoped
 from talentscout.billing.models import Hold
 from talentscout.db import Database
 from talentscout.errors import AppError
 from talentscout.migrate import upgrade
 from talentscout.tenancy import service as companies
+from talentscout.tenancy.scoping import scoped
 
 T = TypeVar("T")
 EXAMPLES = int(os.environ.get("TALENTSCOUT_TEST_LEDGER_EXAMPLES", "15"))
@@ -234,7 +234,7 @@ def make_machine(loop: asyncio.AbstractEventLoop, db: Database) -> type[RuleBase
             async def go() -> tuple[dict[str, Any], dict[str, int], ledger.VerifyReport, dict[str, int]]:
                 async with db.read() as s:
                     # verify() also checks each hold's counter against its capture transactions
-                    holds = tenant_scoped(select(Hold.ref, Hold.captured), Hold, self.company_id)
+                    holds = scoped(select(Hold.ref, Hold.captured), Hold, self.company_id)
                     counts = {ref: n for ref, n in (await s.execute(holds)).all()}
                     return (
                         await ledger.balance(s, self.company_id),

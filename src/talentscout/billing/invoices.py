@@ -19,13 +19,14 @@ from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentscout.billing.config import BillingSettings, get_billing_settings
-from talentscout.billing.ledger import COST_KEYS, POSTPAID, insert_ignore, tenant_scoped
+from talentscout.billing.ledger import COST_KEYS, POSTPAID, insert_ignore
 from talentscout.billing.models import BillingProfile, Invoice, InvoiceLine, LedgerTransaction
 from talentscout.db import Database
 from talentscout.errors import resource_not_found, validation_error
 from talentscout.kit.clock import iso_ms, utcnow
 from talentscout.kit.pagination import decode_cursor, encode_cursor
 from talentscout.tenancy.models import Company
+from talentscout.tenancy.scoping import scoped
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 USAGE_KINDS = ("capture", "refund")
@@ -74,7 +75,7 @@ async def postpaid_usage(
     session: AsyncSession, company_id: uuid.UUID, start: datetime, end: datetime
 ) -> dict[str, int]:
     """Net postpaid credits per cost key captured in [start, end) (captures − refunds)."""
-    stmt = tenant_scoped(
+    stmt = scoped(
         select(LedgerTransaction.cost_key, LedgerTransaction.kind, func.sum(LedgerTransaction.amount))
         .where(
             LedgerTransaction.billing_mode == POSTPAID,
@@ -165,9 +166,9 @@ async def close_company_cycles(
     # Captures committed a little after the boundary still carry their (earlier) capture time.
     cutoff = now - timedelta(seconds=settings.close_grace_seconds)
     last_end = (
-        await session.execute(tenant_scoped(select(func.max(Invoice.period_end)), Invoice, company_id))
+        await session.execute(scoped(select(func.max(Invoice.period_end)), Invoice, company_id))
     ).scalar_one_or_none()
-    usage_after = tenant_scoped(
+    usage_after = scoped(
         select(func.min(LedgerTransaction.created_at)).where(
             LedgerTransaction.billing_mode == POSTPAID, LedgerTransaction.kind.in_(USAGE_KINDS)
         ),
@@ -240,7 +241,7 @@ async def list_invoices(
     """Invoices newest period first (one company, or all for operators), cursor-paginated."""
     stmt = select(Invoice).order_by(Invoice.period_start.desc(), Invoice.id.desc()).limit(limit + 1)
     if company_id is not None:
-        stmt = tenant_scoped(stmt, Invoice, company_id)
+        stmt = scoped(stmt, Invoice, company_id)
     if cursor:
         at, ident = decode_cursor(cursor)
         try:

@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -53,14 +53,6 @@ OPEN, RELEASED = "open", "released"
 MAX_REF = 128
 MAX_ITEM_KEY = 200
 MAX_AMOUNT = 1_000_000_000
-
-
-S = TypeVar("S")
-
-
-def tenant_scoped(stmt: S, model: Any, company_id: uuid.UUID) -> S:
-    """`scoped()` for any Select: its TypeVar bound rejects SQLAlchemy 2.1's multi-column Selects."""
-    return cast(S, scoped(cast(Any, stmt), model, company_id))
 
 
 class BillingError(Exception):
@@ -218,7 +210,7 @@ async def _company(session: AsyncSession, company_id: uuid.UUID) -> Company:
 async def _locked_available(session: AsyncSession, company_id: uuid.UUID) -> int:
     """The cached `available` balance with its row locked until the caller's transaction ends."""
     stmt = (
-        tenant_scoped(select(BillingAccount.balance), BillingAccount, company_id)
+        scoped(select(BillingAccount.balance), BillingAccount, company_id)
         .where(BillingAccount.kind == AVAILABLE)
         .with_for_update()
     )
@@ -432,7 +424,7 @@ async def captured_count(session: AsyncSession, *hold_refs: str) -> int:
 async def balance(session: AsyncSession, company_id: uuid.UUID) -> dict[str, Any]:
     """`{billingMode, balance, held, available}` from the cached account balances."""
     company = await _company(session, company_id)
-    stmt = tenant_scoped(select(BillingAccount.kind, BillingAccount.balance), BillingAccount, company_id)
+    stmt = scoped(select(BillingAccount.kind, BillingAccount.balance), BillingAccount, company_id)
     accounts = {kind: int(value) for kind, value in (await session.execute(stmt)).all()}
     available, held = accounts.get(AVAILABLE, 0), accounts.get(HELD, 0)
     return {
@@ -550,7 +542,7 @@ class VerifyReport:
 
 async def derived_balances(session: AsyncSession, company_id: uuid.UUID) -> dict[str, int]:
     """Each account's balance computed from its entries (the source of truth)."""
-    stmt = tenant_scoped(
+    stmt = scoped(
         select(LedgerEntry.account, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.account),
         LedgerEntry,
         company_id,
@@ -569,7 +561,7 @@ async def verify(session: AsyncSession, company_id: uuid.UUID | None = None) -> 
     report = VerifyReport()
 
     def only(stmt: Any, model: Any) -> Any:
-        return stmt if company_id is None else tenant_scoped(stmt, model, company_id)
+        return stmt if company_id is None else scoped(stmt, model, company_id)
 
     sums = select(
         LedgerEntry.company_id, LedgerEntry.account, func.sum(LedgerEntry.amount).label("total")

@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from talentscout.billing.ledger import COST_KEYS, tenant_scoped
+from talentscout.billing.ledger import COST_KEYS
 from talentscout.billing.models import Hold, LedgerEntry, LedgerTransaction
 from talentscout.errors import validation_error
 from talentscout.kit.clock import iso_ms
 from talentscout.kit.pagination import decode_cursor, encode_cursor
 from talentscout.tenancy.models import Company
+from talentscout.tenancy.scoping import scoped
 
 
 async def usage_report(
@@ -86,7 +87,7 @@ async def list_entries(
     account: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The company's ledger entries, newest first, with their transaction's context."""
-    stmt = tenant_scoped(
+    stmt = scoped(
         select(LedgerEntry, LedgerTransaction, Hold.ref)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .outerjoin(Hold, Hold.id == LedgerTransaction.hold_id)

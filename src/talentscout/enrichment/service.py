@@ -161,7 +161,7 @@ async def finish_run(
     now = utcnow()
     counts = (
         await session.execute(
-            ledger.tenant_scoped(select(EnrichmentItem.success, func.count()), EnrichmentItem, run.company_id)
+            scoped(select(EnrichmentItem.success, func.count()), EnrichmentItem, run.company_id)
             .where(EnrichmentItem.run_id == run.id, EnrichmentItem.status == DONE)
             .group_by(EnrichmentItem.success)
         )
