@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -50,12 +51,17 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _worker(host: str, port: int, request: bytes, stop_at: float, result: Result, record: bool) -> None:
+async def _worker(
+    host: str, port: int, requests: Sequence[bytes], stop_at: float, result: Result, record: bool,
+    offset: int = 0,
+) -> None:
+    i = offset
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < stop_at:
             t0 = time.perf_counter()
-            writer.write(request)
+            writer.write(requests[i % len(requests)])
+            i += 1
             status = await _read_response(reader)
             if record:
                 result.latencies_ms.append((time.perf_counter() - t0) * 1000)
@@ -65,24 +71,31 @@ async def _worker(host: str, port: int, request: bytes, stop_at: float, result: 
         writer.close()
 
 
-def build_request(path: str, host: str, headers: dict[str, str] | None = None) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
+def build_request(
+    path: str, host: str, headers: dict[str, str] | None = None, method: str = "GET", body: bytes | None = None
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+    if body is not None:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
 
 
 async def run(
     name: str, host: str, port: int, path: str, headers: dict[str, str] | None = None,
     connections: int = 16, seconds: float = 8.0, warmup: float = 2.0,
+    method: str = "GET", bodies: Sequence[bytes] | None = None,
 ) -> Result:
-    request = build_request(path, f"{host}:{port}", headers)
+    """Keep-alive load; with `bodies`, each connection cycles through them (from its own offset)."""
+    payloads: Sequence[bytes | None] = bodies or [None]
+    requests = [build_request(path, f"{host}:{port}", headers, method, body) for body in payloads]
     result = Result(name)
     warm = Result(name)
     stop = time.perf_counter() + warmup
-    await asyncio.gather(*(_worker(host, port, request, stop, warm, False) for _ in range(connections)))
+    await asyncio.gather(*(_worker(host, port, requests, stop, warm, False, c) for c in range(connections)))
     start = time.perf_counter()
     stop = start + seconds
-    await asyncio.gather(*(_worker(host, port, request, stop, result, True) for _ in range(connections)))
+    await asyncio.gather(*(_worker(host, port, requests, stop, result, True, c) for c in range(connections)))
     result.seconds = time.perf_counter() - start
     return result
 
